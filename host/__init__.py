@@ -1,0 +1,1 @@
+"""clapnet host side: datasets, trainer, exporters and the `clapnet` command line."""

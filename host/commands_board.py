@@ -1,0 +1,5 @@
+"""Sub-commands for this area are added here (work in progress)."""
+
+
+def add_commands(sub):
+    pass
