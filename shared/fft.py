@@ -58,59 +58,81 @@ class Spectrum:
         return self._ulab(x)
 
     # --- pure Python ------------------------------------------------------
+    # A real window of n samples is packed into n/2 complex values
+    # z[k] = x[2k] + i x[2k+1], transformed with an in-place radix-2 FFT of
+    # size m = n/2, and split into the n/2+1 bins of the real spectrum. Half
+    # the butterflies of a full complex FFT, and on MicroPython every float
+    # operation allocates, so this halves the garbage too.
     def _init_pure(self):
         n = self.n
+        m = n // 2
         bits = 0
-        while (1 << bits) < n:
+        while (1 << bits) < m:
             bits += 1
         # bit-reversed index of every position, so reordering is one pass
-        self._rev = [0] * n
-        for i in range(n):
+        self._rev = [0] * m
+        for i in range(m):
             r = 0
             v = i
             for _ in range(bits):
                 r = (r << 1) | (v & 1)
                 v >>= 1
             self._rev[i] = r
-        # twiddles w^k = exp(-2 pi i k / n), k < n/2
-        self._cos = [math.cos(2.0 * math.pi * k / n) for k in range(n // 2)]
-        self._sin = [-math.sin(2.0 * math.pi * k / n) for k in range(n // 2)]
-        self._re = [0.0] * n
-        self._im = [0.0] * n
+        # twiddles w^k = exp(-2 pi i k / n), k = 0..n/2; the size-m FFT uses
+        # every second one
+        self._cos = [math.cos(2.0 * math.pi * k / n) for k in range(m + 1)]
+        self._sin = [-math.sin(2.0 * math.pi * k / n) for k in range(m + 1)]
+        self._re = [0.0] * m
+        self._im = [0.0] * m
         self._out = [0.0] * self.bins
 
     def _pure(self, x):
-        n = self.n
+        m = self.n // 2
         re = self._re
         im = self._im
         rev = self._rev
-        for i in range(n):
-            re[rev[i]] = x[i]
-            im[i] = 0.0
+        for k in range(m):
+            j = rev[k]
+            re[j] = x[2 * k]
+            im[j] = x[2 * k + 1]
         cos_t = self._cos
         sin_t = self._sin
         size = 2
-        while size <= n:
+        while size <= m:
             half = size >> 1
-            step = n // size
-            for start in range(0, n, size):
-                k = 0
+            step = self.n // size
+            for start in range(0, m, size):
+                t = 0
                 for j in range(start, start + half):
-                    wr = cos_t[k]
-                    wi = sin_t[k]
-                    m = j + half
-                    tr = wr * re[m] - wi * im[m]
-                    ti = wr * im[m] + wi * re[m]
-                    re[m] = re[j] - tr
-                    im[m] = im[j] - ti
+                    wr = cos_t[t]
+                    wi = sin_t[t]
+                    h = j + half
+                    tr = wr * re[h] - wi * im[h]
+                    ti = wr * im[h] + wi * re[h]
+                    re[h] = re[j] - tr
+                    im[h] = im[j] - ti
                     re[j] += tr
                     im[j] += ti
-                    k += step
+                    t += step
             size <<= 1
+        # split: X[k] = E[k] + w^k O[k], with E, O the spectra of the even and
+        # odd samples, recovered from z's spectrum Z and its mirror Z[m-k]
         out = self._out
         sqrt = math.sqrt
-        for k in range(self.bins):
-            out[k] = sqrt(re[k] * re[k] + im[k] * im[k])
+        for k in range(m + 1):
+            a = re[k] if k < m else re[0]
+            b = im[k] if k < m else im[0]
+            c = re[m - k] if k > 0 else re[0]
+            d = im[m - k] if k > 0 else im[0]
+            e_re = (a + c) * 0.5
+            e_im = (b - d) * 0.5
+            o_re = (b + d) * 0.5
+            o_im = (c - a) * 0.5
+            wr = cos_t[k]
+            wi = sin_t[k]
+            x_re = e_re + wr * o_re - wi * o_im
+            x_im = e_im + wr * o_im + wi * o_re
+            out[k] = sqrt(x_re * x_re + x_im * x_im)
         return out
 
     # --- ulab (MicroPython firmware built with ulab) -----------------------
