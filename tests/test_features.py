@@ -162,3 +162,11 @@ def test_config_hash_changes_with_any_setting():
         other = dict(base)
         other[key] = value
         assert features.config_hash(other) != h
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["default", "reference"]),
+       st.lists(st.floats(-1.0, 1.0), min_size=256, max_size=256))
+def test_any_full_scale_window_gives_finite_features(name, window):
+    f = features.Features(features.preset(name), "pure").extract(window)
+    assert all(math.isfinite(v) for v in f)
