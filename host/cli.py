@@ -8,6 +8,7 @@ from .errors import ClapnetError
 
 # modules that contribute sub-commands, in --help order
 COMMAND_MODULES = [
+    "clapnet.commands_core",  # features, demo, bench features
     "clapnet.commands_train",  # dataset, train, eval, cv, detect, inspect, bench train
     "clapnet.commands_board",  # push, record, flash-firmware, run on the emulated board
     "clapnet.commands_avr",  # export-header, AVR benchmark

@@ -26,6 +26,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from . import dataset
 from .errors import ClapnetError
 
 DRUMKITS = Path("/usr/share/hydrogen/data/drumkits")
@@ -56,19 +57,11 @@ def is_clap(group):
     return "clap" in group[1].lower()
 
 
-def read_mono(path, rate):
-    try:
-        data, file_rate = sf.read(str(path), dtype="float64", always_2d=True)
-    except RuntimeError as e:
-        raise ClapnetError("cannot read %s: %s" % (path, e))
-    mono = data.mean(axis=1)
-    return soxr.resample(mono, file_rate, rate) if file_rate != rate else mono
-
-
 def variant(sound, rate, rng, config, speed=1.0):
     """One take: speed change, level, offset and noise floor; float32 in [-1, 1]."""
     if speed != 1.0:
         sound = soxr.resample(sound, rate, int(rate / speed))
+    sound = sound[: int(0.3 * rate)]
     peak = np.max(np.abs(sound))
     if peak == 0:
         return None
@@ -77,7 +70,7 @@ def variant(sound, rate, rng, config, speed=1.0):
     sound = sound / peak * rng.uniform(lo, hi)
     lead = rng.integers(200, 800)
     tail = int(0.05 * rate)
-    take = np.concatenate([np.zeros(lead), sound[: int(0.3 * rate)], np.zeros(tail)])
+    take = np.concatenate([np.zeros(lead), sound, np.zeros(tail)])
     take += rng.normal(0, rng.uniform(0.001, 0.006), len(take))
     return np.clip(take, -0.999, 0.999).astype(np.float32)
 
@@ -105,7 +98,7 @@ def build(out_dir, config, clap_variants=12, other_variants=1, holdout=0.2, seed
                 split = "holdout" if path in held else "train"
                 folder = out_dir / split / label
                 folder.mkdir(parents=True, exist_ok=True)
-                sound = read_mono(path, rate)
+                sound, _ = dataset.read_recording(str(path), rate)
                 for r in range(reps):
                     speed = rng.uniform(0.92, 1.08) if r else 1.0
                     take = variant(sound, rate, rng, config, speed)
@@ -122,10 +115,12 @@ def build(out_dir, config, clap_variants=12, other_variants=1, holdout=0.2, seed
 
 def _holdout(keys, groups, label, fraction, rng):
     """Files kept out of training. Other sounds: whole instruments. Claps are too
-    few kinds for that, so one take (velocity layer) of each multi-take clap is
-    held out: unseen recordings of a known clapper, as with your own data."""
+    few kinds for that, so one take (velocity layer) of each clap recorded in
+    three or more takes is held out: unseen recordings of a known clapper, as
+    with your own data. (Two-take claps are electronic pairs that differ more
+    than takes do.)"""
     if label == "clap":
-        return {rng.choice(groups[k]) for k in keys if len(groups[k]) > 1}
+        return {rng.choice(groups[k]) for k in keys if len(groups[k]) > 2}
     order = rng.permutation(len(keys))
     n_hold = max(1, int(round(fraction * len(keys))))
     return {p for i in order[:n_hold] for p in groups[keys[i]]}
