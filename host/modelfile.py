@@ -52,6 +52,10 @@ def save_model(model, path):
         raise ClapnetError("folder %s does not exist: create it or choose another -o path" % folder)
     fd, tmp = tempfile.mkstemp(prefix=".clapnet-", suffix=".json.tmp", dir=folder)
     try:
+        # mkstemp makes the file private; a model is an ordinary file
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         with os.fdopen(fd, "w") as f:
             json.dump(model, f, indent=1)
             f.write("\n")
