@@ -83,7 +83,9 @@ def time_micropython(model, windows):
 def run(args):
     windows = bench_windows(args.windows)
     print("clapnet bench features: %d windows of 256 samples; features + forward pass "
-          "(15/21-11-2 FastTanh)" % len(windows))
+          "of an N-11-2 fast_tanh network (N = %s features)"
+          % (len(windows), " / ".join("%d %s" % (len(features.feature_names(
+              features.preset(p))), p) for p in args.preset)))
     print("Desktop figures (this machine), not ESP32 timings.\n")
     header = "%-10s %-9s %-28s %14s %18s" % ("preset", "backend", "interpreter",
                                              "us / window", "heap B / window")

@@ -38,6 +38,10 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("clapnet: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # output piped into `head` or similar, which stopped reading: not an error
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":
