@@ -19,15 +19,23 @@ FULL_SCALE = 32768
 
 
 @micropython.viper
-def _fill_paced(buf, count: int, read, period_x256: int, midpoint: int):
+def _fill_paced(buf, count: int, read, period_x256: int, midpoint: int, level: int,
+                window: int) -> int:
     # One ADC read per sample period. Times are in 1/256 us so that periods
     # like 27.97 us (35.75 kHz) do not round to a different rate.
+    # Sampling pauses between calls (while the caller runs the detector), so a
+    # window that started near the end of a block would have a hole in it: when
+    # a sample reaches `level` (level > 0), keep sampling until `window`
+    # samples from it are in, past `count` if need be. buf must hold
+    # count + window samples. Returns the number of samples written.
     out = ptr16(buf)
     ticks_us = time.ticks_us
     ticks_diff = time.ticks_diff
     start = ticks_us()
     due = 0
-    for i in range(count):
+    stop = count
+    i = 0
+    while i < stop:
         while (int(ticks_diff(ticks_us(), start)) << 8) < due:
             pass
         v = int(read()) - midpoint
@@ -36,7 +44,12 @@ def _fill_paced(buf, count: int, read, period_x256: int, midpoint: int):
         elif v < -32768:
             v = -32768
         out[i] = v
+        if level > 0 and stop == count and (v >= level or v <= -level) \
+                and i + window > count:
+            stop = i + window
+        i += 1
         due += period_x256
+    return stop
 
 
 @micropython.viper
@@ -63,11 +76,21 @@ class AdcInput:
         self.midpoint = midpoint
         self.period_x256 = (1000000 * 256) // rate
         self.samples = 0  # samples delivered so far
+        self.level = 0
+        self.window = 0
+
+    def keep_windows_whole(self, level, window):
+        """From now on, a block in which a sample reaches `level` (centred
+        counts) runs on until `window` samples from it are in; read() buffers
+        must then hold `window` samples more than a plain block."""
+        self.level = int(level)
+        self.window = window
 
     def read(self, buf):
-        _fill_paced(buf, len(buf), self.adc.read_u16, self.period_x256, self.midpoint)
-        self.samples += len(buf)
-        return len(buf)
+        count = _fill_paced(buf, len(buf) - self.window, self.adc.read_u16, self.period_x256,
+                            self.midpoint, self.level, self.window)
+        self.samples += count
+        return count
 
 
 class I2sInput:
@@ -79,11 +102,14 @@ class I2sInput:
                        sd=Pin(config.I2S_SD_PIN), mode=I2S.RX, bits=32, format=I2S.MONO,
                        rate=rate, ibuf=config.I2S_BUFFER_BYTES)
         self.rate = rate
-        self.raw = bytearray(4 * config.BLOCK)
+        self.raw = bytearray(4 * config.BLOCK)  # 32-bit slots
         self.samples = 0
 
+    def keep_windows_whole(self, level, window):
+        pass  # DMA samples without pauses: windows are always whole
+
     def read(self, buf):
-        count = len(buf)
+        count = min(len(buf), len(self.raw) // 4)
         view = memoryview(self.raw)[:4 * count]
         got = 0
         while got < 4 * count:
@@ -107,9 +133,9 @@ def open_input(config, rate, midpoint=None):
 def measure_rate(source, buf):
     """Samples per second the input really delivers (read one block, time it)."""
     t0 = time.ticks_us()
-    source.read(buf)
+    count = source.read(buf)
     us = time.ticks_diff(time.ticks_us(), t0)
-    return len(buf) * 1000000 // max(us, 1)
+    return count * 1000000 // max(us, 1)
 
 
 class Led:

@@ -63,7 +63,10 @@ def main():
         det.trigger.level = level * hw.FULL_SCALE
         print("trigger level %.3f (calibrated)" % level)
     source = hw.open_input(config, rate, midpoint)
-    block = array.array("h", bytes(2 * config.BLOCK))
+    # room for a plain block plus one window: see hw.AdcInput.keep_windows_whole
+    window = model["features"]["window"]
+    block = array.array("h", bytes(2 * (config.BLOCK + window)))
+    source.keep_windows_whole(det.trigger.level, window)
     achieved = hw.measure_rate(source, block)
     print("input %s, sampling at %d Hz (model %d Hz)" % (config.INPUT, achieved, rate))
     if abs(achieved - rate) > config.RATE_TOLERANCE * rate:
@@ -76,11 +79,10 @@ def main():
 
 def listen(det, source, block, led):
     events = claps = toggles = errors = 0
-    size = len(block)
     try:
         while True:
             try:
-                source.read(block)
+                size = source.read(block)
                 offset = 0
                 while offset < size:
                     used, event = det.feed(block, size - offset, offset)

@@ -30,7 +30,9 @@ def main():
     if level is not None:
         trig.level = level * hw.FULL_SCALE
     source = hw.open_input(config, rate, midpoint)
-    block = array.array("h", bytes(2 * config.BLOCK))
+    # room for a plain block plus one window: see hw.AdcInput.keep_windows_whole
+    block = array.array("h", bytes(2 * (config.BLOCK + cfg["window"])))
+    source.keep_windows_whole(trig.level, cfg["window"])
     frame = array.array("h", bytes(2 * cfg["window"]))
     achieved = hw.measure_rate(source, block)
     if abs(achieved - rate) <= config.RATE_TOLERANCE * rate:
@@ -39,10 +41,10 @@ def main():
     seq = 0
     try:
         while True:
-            source.read(block)
+            size = source.read(block)
             offset = 0
-            while offset < len(block):
-                offset += trig.feed(block, len(block) - offset, offset)
+            while offset < size:
+                offset += trig.feed(block, size - offset, offset)
                 if trig.status == trigger.OK:
                     send(seq, achieved, trig.window, frame)
                     seq += 1

@@ -162,9 +162,9 @@ def test_device_hw_sampling_loop_paces_and_centres(micropython, tmp_path):
         "    return n[0]\n"
         "buf = array.array('h', bytes(2 * 512))\n"
         "t0 = time.ticks_us()\n"
-        "hw._fill_paced(buf, len(buf), read, (1000000 * 256) // 8000, 32768)\n"
+        "got = hw._fill_paced(buf, len(buf), read, (1000000 * 256) // 8000, 32768, 0, 0)\n"
         "print(time.ticks_diff(time.ticks_us(), t0))\n"
-        "print(buf[0], buf[1], buf[40], buf[511])\n" % str(ROOT / "device"))
+        "print(buf[0], buf[1], buf[40], buf[511], got)\n" % str(ROOT / "device"))
     out = subprocess.run([micropython, str(script)], capture_output=True, text=True,
                          timeout=60)
     assert out.returncode == 0, out.stderr + out.stdout
@@ -172,7 +172,31 @@ def test_device_hw_sampling_loop_paces_and_centres(micropython, tmp_path):
     # 512 samples at 8 kHz cannot take less than 511 periods of 125 us
     assert int(elapsed_us) >= 511 * 125
     # centred on the midpoint and clamped to int16
-    assert values.split() == ["-31768", "-30768", "8232", "32767"]
+    assert values.split() == ["-31768", "-30768", "8232", "32767", "512"]
+
+
+@pytest.mark.parametrize("loud_at, expect", [(None, 100), (10, 100), (90, 154), (99, 163)])
+def test_device_hw_sampling_runs_on_until_a_loud_window_is_whole(micropython, tmp_path,
+                                                                loud_at, expect):
+    # A block of 100 samples with room for a 64-sample window: a loud sample
+    # late in the block makes the loop keep sampling until its window is in,
+    # because the pause before the next block would cut the window in two.
+    script = tmp_path / "whole.py"
+    script.write_text(
+        "import array, sys\n"
+        "sys.path.insert(0, %r)\n"
+        "import hw\n"
+        "n = [0]\n"
+        "def read():\n"
+        "    n[0] += 1\n"
+        "    return 32768 + (20000 if n[0] - 1 == %d else 0)\n"
+        "buf = array.array('h', bytes(2 * (100 + 64)))\n"
+        "print(hw._fill_paced(buf, 100, read, 256, 32768, 10000, 64))\n"
+        % (str(ROOT / "device"), -1 if loud_at is None else loud_at))
+    out = subprocess.run([micropython, str(script)], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr + out.stdout
+    assert int(out.stdout) == expect
 
 
 def test_device_hw_i2s_conversion_keeps_the_signed_top_16_bits(micropython, tmp_path):

@@ -38,24 +38,32 @@ class ReplayInput:
         faults = os.getenv("CLAPNET_EMU_ADC_FAULTS") or ""
         self.faults = [int(v) for v in faults.split(",") if v]
         self.blocks = 0
+        self.window = 0  # see keep_windows_whole
+
+    def keep_windows_whole(self, level, window):
+        # The replay never pauses, so windows are always whole; only the
+        # block size follows the real input (buffer minus one window).
+        self.window = window
 
     def read(self, buf):
         global _samples
+        count = len(buf) - self.window
+        view = memoryview(buf)[:count]
         self.blocks += 1
         if self.blocks - 1 in self.faults:
-            self.file.readinto(buf)  # those samples are lost
+            self.file.readinto(view)  # those samples are lost
             raise OSError(5, "emulated ADC read error")
-        got = self.file.readinto(buf)
-        if got < 2 * len(buf):
+        got = self.file.readinto(view)
+        if got < 2 * count:
             raise EndOfInput()
         offset = self.offset
         if offset:
-            for i in range(len(buf)):
+            for i in range(count):
                 v = buf[i] + offset
                 buf[i] = 32767 if v > 32767 else (-32768 if v < -32768 else v)
-        self.samples += len(buf)
-        _samples += len(buf)
-        return len(buf)
+        self.samples += count
+        _samples += count
+        return count
 
 
 def open_input(config, rate, midpoint=None):
