@@ -10,7 +10,7 @@ import math
 
 def best_backend():
     try:
-        from ulab import utils  # noqa: F401  (MicroPython firmware with ulab)
+        from ulab import numpy as _unp  # noqa: F401  (MicroPython firmware with ulab)
         return "ulab"
     except ImportError:
         pass

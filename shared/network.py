@@ -101,7 +101,8 @@ def load(path):
     except OSError as e:
         raise ModelError("cannot read model file %s: %s" % (path, e))
     except ValueError as e:
-        raise ModelError("model file %s is not valid JSON (%s): export it again" % (path, e))
+        raise ModelError("model file %s is not valid JSON (%s): train it again or "
+                         "copy an intact one" % (path, e))
     return validate(model)
 
 
