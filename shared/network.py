@@ -45,7 +45,7 @@ def validate(model):
         raise ModelError("model's feature configuration: %s" % e)
     if features_mod.config_hash(config) != model["features_hash"]:
         raise ModelError("features_hash does not match the feature configuration: "
-                         "the file was edited or damaged; export it again")
+                         "the file was edited or damaged; train it again")
     labels = model["labels"]
     if not isinstance(labels, list) or len(labels) < 2:
         raise ModelError("labels must list at least two classes")
