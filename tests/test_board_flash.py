@@ -3,7 +3,7 @@ import pytest
 
 from clapnet.errors import ClapnetError
 from clapnet.flash import flash_firmware
-from tests.test_board_emulator import clapnet
+from tests.helpers import clapnet
 
 
 @pytest.fixture

@@ -9,30 +9,14 @@ import subprocess
 import time
 import tty
 
-import numpy as np
 import pytest
 import serial
 
 from clapnet import board as board_mod
 from clapnet.errors import ClapnetError
-from clapnet.modelfile import make_model, save_model
-from shared import features
 from tests.conftest import ROOT
-from tests.test_board_emulator import (clapnet, emulator, mpremote, seed_windows,  # noqa: F401
-                                       tool, write_stream)
-
-
-def random_model(path, hidden=4, seed=0):
-    """A valid model with random weights (these tests are about files, not accuracy)."""
-    rng = np.random.default_rng(seed)
-    config = features.preset("default")
-    n = len(features.feature_names(config))
-    model = make_model(["clap", "other"], config, np.zeros(n), np.ones(n),
-                       [("relu", rng.normal(size=(hidden, n)), rng.normal(size=hidden)),
-                        ("linear", rng.normal(size=(2, hidden)), rng.normal(size=2))],
-                       threshold=0.5, training={"note": "random, seed %d" % seed})
-    save_model(model, path)
-    return path
+from tests.helpers import (clapnet, led_changes, mpremote, random_model_file, seed_windows,
+                           tool, write_stream)
 
 
 def sha(path):
@@ -52,8 +36,8 @@ def stream(seed_dir, tmp_path):
 
 
 def test_push_copies_everything_verifies_and_keeps_a_backup(emulator, tmp_path, stream):
-    first = random_model(tmp_path / "first.json", seed=1)
-    second = random_model(tmp_path / "second.json", seed=2)
+    first = random_model_file(tmp_path / "first.json", seed=1)
+    second = random_model_file(tmp_path / "second.json", seed=2)
     board = emulator(adc=stream)
     clapnet("push", "--port", board.port, str(first))
     flash = board.flash
@@ -77,9 +61,9 @@ def test_push_copies_everything_verifies_and_keeps_a_backup(emulator, tmp_path, 
 
 
 def test_interrupted_push_leaves_the_previous_model_running(emulator, tmp_path, stream):
-    old = random_model(tmp_path / "old.json", seed=1)
+    old = random_model_file(tmp_path / "old.json", seed=1)
     # a big model, so the copy takes long enough to be cut in the middle
-    big = random_model(tmp_path / "big.json", hidden=400, seed=2)
+    big = random_model_file(tmp_path / "big.json", hidden=400, seed=2)
     board = emulator(adc=stream)
     clapnet("push", "--port", board.port, str(old))
     tmp = board.flash / "model.json.tmp"
@@ -104,8 +88,8 @@ def test_interrupted_push_leaves_the_previous_model_running(emulator, tmp_path, 
 @pytest.mark.parametrize("damage", ["truncated", "other_version"])
 def test_board_refuses_a_bad_model_and_falls_back_to_the_backup(emulator, tmp_path, stream,
                                                                  damage):
-    old = random_model(tmp_path / "old.json", seed=1)
-    new = random_model(tmp_path / "new.json", seed=2)
+    old = random_model_file(tmp_path / "old.json", seed=1)
+    new = random_model_file(tmp_path / "new.json", seed=2)
     board = emulator(adc=stream)
     clapnet("push", "--port", board.port, str(old))
     clapnet("push", "--port", board.port, str(new))
@@ -123,13 +107,12 @@ def test_board_refuses_a_bad_model_and_falls_back_to_the_backup(emulator, tmp_pa
     assert "model: model.bak.json" in out and sha(old)[:12] in out
     assert "end of input" in out
     # three blinks (on/off pairs) before listening starts
-    from tests.test_board_emulator import led_changes
     assert [state for _, state in led_changes(board)][:6] == [1, 0, 1, 0, 1, 0]
 
 
 def test_no_usable_model_at_all_is_reported(emulator, tmp_path, stream):
     board = emulator(adc=stream)
-    clapnet("push", "--port", board.port, str(random_model(tmp_path / "m.json")))
+    clapnet("push", "--port", board.port, str(random_model_file(tmp_path / "m.json")))
     (board.flash / "model.json").unlink()
     out = run_main(board.port)
     assert "no usable model" in out and "clapnet push" in out
@@ -137,7 +120,7 @@ def test_no_usable_model_at_all_is_reported(emulator, tmp_path, stream):
 
 def test_push_refuses_a_bad_model_before_touching_the_board(emulator, tmp_path):
     board = emulator()
-    path = random_model(tmp_path / "m.json")
+    path = random_model_file(tmp_path / "m.json")
     model = json.loads(path.read_text())
     model["features"]["n_mels"] = 24  # hash no longer matches
     path.write_text(json.dumps(model))
@@ -149,7 +132,7 @@ def test_push_refuses_a_bad_model_before_touching_the_board(emulator, tmp_path):
 
 
 def test_push_mpy_runs_the_same_firmware(emulator, tmp_path, stream):
-    model = random_model(tmp_path / "m.json", seed=3)
+    model = random_model_file(tmp_path / "m.json", seed=3)
     plain = emulator(adc=stream)
     compiled = emulator(adc=stream)
     clapnet("push", "--port", plain.port, str(model))
@@ -166,7 +149,7 @@ def test_push_mpy_runs_the_same_firmware(emulator, tmp_path, stream):
 
 # --- connection errors ----------------------------------------------------------------
 def test_no_port_and_missing_port_are_clear_errors(tmp_path):
-    model = str(random_model(tmp_path / "m.json"))
+    model = str(random_model_file(tmp_path / "m.json"))
     result = clapnet("push", model, check=False)
     assert result.returncode == 2 and "no serial port given" in result.stderr
     result = clapnet("push", "--port", str(tmp_path / "ttyNOPE"), model, check=False)
@@ -178,7 +161,7 @@ def test_busy_port_is_a_clear_error(emulator, tmp_path):
     board = emulator()
     holder = serial.Serial(board.port, exclusive=True)  # e.g. a serial monitor
     try:
-        result = clapnet("push", "--port", board.port, str(random_model(tmp_path / "m.json")),
+        result = clapnet("push", "--port", board.port, str(random_model_file(tmp_path / "m.json")),
                          check=False)
     finally:
         holder.close()
@@ -205,7 +188,7 @@ def test_mip_package_installs_a_working_firmware(emulator, tmp_path, stream):
     assert {"shared/" + p.name for p in (ROOT / "shared").glob("*.py")} <= sources
     assert {"device/" + name for name in board_mod.DEVICE_MODULES} <= sources
     board = emulator(adc=stream)
-    model = random_model(tmp_path / "m.json")
+    model = random_model_file(tmp_path / "m.json")
     mpremote(board.port, "mip", "install", "--target", "lib", str(ROOT / "package.json"),
              "+", "fs", "cp", str(model), ":model.json")
     for target, src in listed:
@@ -216,7 +199,7 @@ def test_mip_package_installs_a_working_firmware(emulator, tmp_path, stream):
 
 
 def test_main_loop_survives_input_errors_and_gives_up_on_many(emulator, tmp_path, stream):
-    model = random_model(tmp_path / "m.json")
+    model = random_model_file(tmp_path / "m.json")
     flaky = emulator(adc=stream, adc_faults=[3, 4])  # in the quiet before the first sound
     clapnet("push", "--port", flaky.port, str(model))
     out = run_main(flaky.port)
@@ -231,8 +214,8 @@ def test_main_loop_survives_input_errors_and_gives_up_on_many(emulator, tmp_path
 
 
 def test_full_flash_is_a_clear_error_and_keeps_the_old_model(emulator, tmp_path, stream):
-    old = random_model(tmp_path / "old.json", seed=1)
-    big = random_model(tmp_path / "big.json", hidden=200, seed=2)
+    old = random_model_file(tmp_path / "old.json", seed=1)
+    big = random_model_file(tmp_path / "big.json", hidden=200, seed=2)
     board = emulator(adc=stream, file_limit=64 * 1024)  # no file may grow past 64 KB
     clapnet("push", "--port", board.port, str(old))
     result = clapnet("push", "--port", board.port, str(big), check=False)

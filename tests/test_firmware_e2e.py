@@ -10,9 +10,8 @@ import soundfile as sf
 
 from shared import detector
 from tests.conftest import ROOT
-from tests.test_board_emulator import (RATE, clapnet, emulator, led_changes,  # noqa: F401
-                                       mpremote, seed_windows, train, write_dataset,
-                                       write_stream)
+from tests.helpers import (RATE, clapnet, led_changes, mpremote, seed_windows, train,
+                           write_dataset, write_stream)
 
 EVENT = re.compile(r"^(clap|not a clap) p=([0-9.]+) at=(\d+)$", re.M)
 

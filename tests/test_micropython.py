@@ -9,7 +9,7 @@ import pytest
 
 from shared import features, network
 from tests.conftest import ROOT
-from tests.test_network import random_model
+from tests.helpers import random_model
 
 
 def run_micropython(micropython, *args, timeout=300):

@@ -7,21 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from clapnet.modelfile import make_model, save_model
+from clapnet.modelfile import save_model
 from shared import activations, features, network
-
-
-def random_model(config, sizes, acts, seed=0):
-    rng = np.random.default_rng(seed)
-    n_in = len(features.feature_names(config))
-    layers = []
-    width = n_in
-    for size, act in zip(sizes, acts):
-        layers.append((act, rng.normal(0, 1, (size, width)), rng.normal(0, 0.5, size)))
-        width = size
-    mean = rng.normal(0, 1, n_in)
-    std = rng.uniform(0.5, 2, n_in)
-    return make_model(["clap", "other"], config, mean, std, layers, threshold=0.5)
+from tests.helpers import random_model
 
 
 NUMPY_ACT = {

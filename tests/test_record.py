@@ -6,9 +6,8 @@ import soundfile as sf
 
 from clapnet import record as rec
 from clapnet.errors import ClapnetError
-from tests.test_board_emulator import (RATE, clapnet, emulator, mpremote,  # noqa: F401
-                                       seed_windows, write_stream)
-from tests.test_board_push import random_model
+from tests.helpers import (RATE, clapnet, mpremote, random_model_file, seed_windows,
+                           write_stream)
 
 
 @pytest.fixture
@@ -19,7 +18,7 @@ def windows(seed_dir):
 
 def pushed_board(emulator, tmp_path, adc, **kw):
     board = emulator(adc=adc, **kw)
-    clapnet("push", "--port", board.port, str(random_model(tmp_path / "model.json")))
+    clapnet("push", "--port", board.port, str(random_model_file(tmp_path / "model.json")))
     return board
 
 

@@ -1,7 +1,6 @@
 """shared/trigger.py and shared/detector.py: the firmware's window and
 decision rules on synthetic streams whose answers are known by construction."""
 import numpy as np
-import pytest
 from hypothesis import given, settings, strategies as st
 
 from shared import detector, features, trigger
@@ -103,7 +102,7 @@ class FixedNetwork:
 
 
 def make_detector(ps, gap):
-    from tests.test_network import random_model
+    from tests.helpers import random_model
     model = random_model(config(refractory=0.02), [11, 2], ["fast_tanh", "fast_tanh"])
     d = detector.Detector(model, double_clap_gap=gap)
     d.net = FixedNetwork(ps)
