@@ -8,7 +8,7 @@ import json
 import os
 import tempfile
 
-from shared import features, network
+from clapnet.shared import features, network
 
 from .errors import ClapnetError
 
@@ -19,9 +19,11 @@ def make_model(labels, config, mean, std, layers, threshold=0.5, training=None):
     layers: list of (activation_name, weights[neurons][inputs], biases[neurons]),
     as nested lists or numpy arrays.
     """
+    from . import __version__
     model = {
         "format": network.FORMAT,
         "version": network.VERSION,
+        "clapnet_version": __version__,  # the clapnet that made the file (`clapnet inspect`)
         "labels": list(labels),
         "features": dict(config),
         "features_hash": features.config_hash(config),

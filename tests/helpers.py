@@ -9,7 +9,7 @@ import numpy as np
 import soundfile as sf
 
 from clapnet.modelfile import make_model, save_model
-from shared import features
+from clapnet.shared import features
 from tests.conftest import ROOT, find_tool, need
 
 sys.path.insert(0, str(ROOT / "tools"))
@@ -105,3 +105,33 @@ def led_changes(board):
     if not path.exists():
         return []
     return [tuple(int(v) for v in line.split()) for line in path.read_text().splitlines()]
+
+
+# --- synthetic recordings (for tests that must run on a fresh clone) ---------
+def synthetic_sound(kind, rng, rate=RATE):
+    """One synthetic take, floats in [-1, 1], 0.12 s: a quiet noise lead, then
+    "clap": a broadband noise burst decaying within a few ms, or
+    "other": a damped low tone (a knock, a thump) that rings for tens of ms.
+    A stand-in with the shape of the real classes, not a recording."""
+    n = int(0.12 * rate)
+    t = np.arange(n - 600) / rate
+    if kind == "clap":
+        body = rng.normal(0, 1, len(t)) * np.exp(-t / rng.uniform(0.001, 0.003))
+    else:
+        f = rng.uniform(120, 900)
+        body = np.sin(2 * np.pi * f * t + rng.uniform(0, 6.3)) * np.exp(-t / rng.uniform(0.02, 0.06))
+    body *= rng.uniform(0.75, 0.93) / np.max(np.abs(body))
+    lead = np.zeros(600)
+    take = np.concatenate([lead, body]) + rng.normal(0, 0.002, n)
+    return np.clip(take, -0.97, 0.97)
+
+
+def synthetic_dataset(folder, per_label=16, seed=0):
+    """DATA/clap/*.wav and DATA/other/*.wav of synthetic takes (see synthetic_sound)."""
+    rng = np.random.default_rng(seed)
+    for label in ("clap", "other"):
+        (folder / label).mkdir(parents=True, exist_ok=True)
+        for i in range(per_label):
+            sf.write(str(folder / label / ("%s-%02d.wav" % (label, i))),
+                     synthetic_sound(label, rng), RATE, subtype="PCM_16")
+    return folder

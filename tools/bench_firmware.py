@@ -26,10 +26,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from clapnet import micropython as clapnet_micropython  # noqa: E402
-from clapnet.board import compile_mpy  # noqa: E402
+from clapnet.board.push import compile_mpy  # noqa: E402
 from clapnet.errors import ClapnetError  # noqa: E402
 from clapnet.modelfile import make_model, save_model  # noqa: E402
-from shared import features  # noqa: E402
+from clapnet.shared import features  # noqa: E402
 
 SEED = ROOT.parent / "shared" / "data" / "seed-recordings" / "recordings.npz"
 SCRIPT = ROOT / "tools" / "emulator_bench" / "detect_bench.py"
